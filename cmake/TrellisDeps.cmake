@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: Apache-2.0
+# Every external dependency, from Debian 12's packages. Libraries without a CMake
+# config come through pkg-config imported targets (PkgConfig::NAME).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS filesystem system)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(pqxx REQUIRED IMPORTED_TARGET libpqxx)
+pkg_check_modules(nice REQUIRED IMPORTED_TARGET nice)
+pkg_check_modules(mnl REQUIRED IMPORTED_TARGET libmnl)
+if(TRELLIS_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED)
+  include(Catch)
+endif()
