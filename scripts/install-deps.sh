@@ -16,9 +16,10 @@ BUILD_PKGS=(
 TEST_PKGS=(
   iproute2 iputils-ping iperf3 nftables iptables conntrack procps psmisc
   wireguard-tools wireguard-go coturn postgresql sqlite3
-  clang libclang-rt-14-dev binutils curl python3
+  clang libclang-rt-14-dev binutils curl python3 python3-jsonschema python3-yaml
   g++-mingw-w64-x86-64-posix
   qemu-system-x86 busybox-static cpio kmod xz-utils
+  wine64
 )
 
 want=("${BUILD_PKGS[@]}")

@@ -4,6 +4,8 @@
 // unknown keys, wrong types and missing required keys all become a ConfigError
 // whose message starts "FILE:LINE:COLUMN: " (1-based, yaml-cpp marks + 1).
 // Roles parse their own section with it; plugin subtrees pass through as JSON.
+// finish() also checks every nested reader obtained through require_map, opt_map
+// and get_map_list. A message without position (file unreadable) is "FILE: msg".
 #pragma once
 
 #include <cstdint>
@@ -78,10 +80,35 @@ class ConfigReader {
   const std::string &file() const { return *file_; }
   const YAML::Node &node() const { return node_; }
 
+  // Marks a key as handled elsewhere (e.g. a role's section, parsed by the
+  // role): finish() will not refuse it, and nothing about it is validated here.
+  void skip(const std::string &key);
+  // The mapping's keys in file order (reading them does not mark them used).
+  std::vector<std::string> keys() const;
+  // Where a key is written (the mapping's position when absent).
+  YAML::Mark key_mark(const std::string &key) const;
+  // Throws a ConfigError at an explicit position of this file.
+  [[noreturn]] void fail_at(const YAML::Mark &mark, const std::string &message) const;
+
  private:
+  struct Entry {
+    bool found = false;
+    YAML::Node key;
+    YAML::Node value;
+  };
+  Entry find(const std::string &key) const;
+  Entry use(const std::string &key);
+  YAML::Mark value_mark(const Entry &e) const;
+  std::string scalar_of(const Entry &e, const std::string &key, const char *what) const;
+  ConfigReader child(const Entry &e, const std::string &key);
+  nlohmann::json to_json(const YAML::Node &n, int depth) const;
+
   YAML::Node node_;
   std::shared_ptr<const std::string> file_;
   std::shared_ptr<std::vector<std::string>> used_;
+  // Readers made by require_map/opt_map/get_map_list: finish() checks them too.
+  std::shared_ptr<std::vector<ConfigReader>> children_;
+  YAML::Mark mark_;  // of the mapping; the parent's key when the mapping is empty
 };
 
 }  // namespace trellis::core

@@ -30,6 +30,9 @@ struct RoleContext {
   std::shared_ptr<spdlog::logger> log;  // tagged with the role name
   std::string state_dir;                // the config's state_dir (created, 0700)
   std::string config_file;              // path of the YAML file
+  // `trellis check`: the factory parses its section and resolves (loads) the
+  // plugins it names, but the role is never started; open nothing, bind nothing.
+  bool check_only = false;
 };
 
 class Role {

@@ -370,7 +370,9 @@ typedef struct trellis_tunnel_vtable {
    * THREAD: loop. */
   trellis_status (*set_interface)(void *instance, const trellis_tunnel_interface *settings,
                                   char **error);
-  /* Bring the device down and delete it. Peers are forgotten. THREAD: loop. */
+  /* Bring the device down. A device that up created is deleted; an adopted
+   * one is left in place without the peers and routes this tunnel set.
+   * Peers are forgotten either way. THREAD: loop. */
   trellis_status (*down)(void *instance, char **error);
 
   /* Add or update a peer (upsert by public key). THREAD: loop. */
@@ -379,9 +381,12 @@ typedef struct trellis_tunnel_vtable {
   trellis_status (*remove_peer)(void *instance, const uint8_t public_key[TRELLIS_KEY_LEN],
                                 char **error);
 
-  /* Per-peer statistics without blocking. Writes up to capacity entries (each
-   * with struct_size set by the caller, or filled by the callee when 0) and the
-   * total number of peers to *count. THREAD: loop. */
+  /* Per-peer statistics without blocking. out is an array of capacity entries
+   * whose stride is out[0].struct_size (the caller's sizeof; when 0 the callee
+   * uses its own and sets it). The callee writes min(its size, the caller's)
+   * bytes of each entry, sets each entry's struct_size to the stride, and
+   * stores the total number of peers in *count (which may exceed capacity).
+   * THREAD: loop. */
   trellis_status (*get_stats)(void *instance, trellis_tunnel_peer_stats *out, size_t capacity,
                               size_t *count);
 
@@ -581,22 +586,27 @@ typedef struct trellis_storage_vtable {
 
   /* THREAD: pool (all below). */
   trellis_status (*begin)(void *instance, trellis_txn **txn, char **error);
-  /* On failure the transaction is rolled back and freed. */
+  /* On failure the transaction is rolled back and freed:
+   * TRELLIS_E_UNAVAILABLE means it was rolled back (retry it whole);
+   * TRELLIS_E_IO means the outcome is unknown (connection lost in COMMIT). */
   trellis_status (*commit)(trellis_txn *txn, char **error);
   void (*rollback)(trellis_txn *txn);
 
   /* *doc_out is filled with host-allocated copies of each string (free them
-   * with the host's free; trellis_sdk_doc_free in plugin.hpp does it).
+   * with the host's free; trellis::sdk::doc_free in plugin.hpp does it).
+   * doc_out->struct_size is the caller's size (0: the callee sets its own).
    * TRELLIS_E_NOT_FOUND if absent. */
   trellis_status (*get)(void *instance, trellis_txn *txn, const char *collection, const char *id,
                         trellis_doc *doc_out, char **error);
   /* Insert or update. expected_revision: TRELLIS_REV_NONE (must not exist),
    * TRELLIS_REV_ANY, or the exact current revision; otherwise
-   * TRELLIS_E_CONFLICT (or TRELLIS_E_EXISTS for REV_NONE). */
+   * TRELLIS_E_CONFLICT (or TRELLIS_E_EXISTS for REV_NONE; an exact revision
+   * on a missing document is a CONFLICT too). */
   trellis_status (*put)(void *instance, trellis_txn *txn, const char *collection,
                         const char *account, const char *id, const char *json,
                         uint64_t expected_revision, uint64_t *new_revision, char **error);
-  /* expected_revision as for put (REV_NONE is invalid here). */
+  /* expected_revision as for put (REV_NONE is invalid here). A missing
+   * document is TRELLIS_E_NOT_FOUND whatever the expected revision. */
   trellis_status (*remove)(void *instance, trellis_txn *txn, const char *collection,
                            const char *id, uint64_t expected_revision, char **error);
   /* Visit documents of a collection in id order: account NULL for all
@@ -610,7 +620,8 @@ typedef struct trellis_storage_vtable {
   trellis_status (*append_event)(void *instance, trellis_txn *txn, const char *account,
                                  const char *json, uint64_t *seq_out, char **error);
   /* Visit up to limit events of an account (NULL: all) with seq > after_seq,
-   * oldest first. */
+   * oldest first; committed events only. Visitors of scan and page_events may
+   * call back into the store. */
   trellis_status (*page_events)(void *instance, const char *account, uint64_t after_seq,
                                 uint32_t limit, trellis_event_visitor visit, void *user,
                                 char **error);
