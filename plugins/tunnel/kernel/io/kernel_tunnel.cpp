@@ -104,6 +104,7 @@ void KernelTunnel::up(const std::string &ifname, const trellis_tunnel_interface 
     throw;
   }
   state_ = State::kUp;
+  created_ = created;
   watcher_.reset();
   log_.info((created ? "created " : "adopted ") + ifname + " (ifindex " + std::to_string(ifindex_) + ")");
   arm_poll();
@@ -151,7 +152,17 @@ void KernelTunnel::down() {
     case State::kUp:
     case State::kLost:
       if (poll_timer_ != nullptr) api_->timer_cancel(poll_timer_);
-      log_.info(rtnl_.delete_link(ifindex_) ? "deleted " + ifname_ : ifname_ + " was already gone");
+      if (created_ || state_ == State::kLost) {
+        log_.info(rtnl_.delete_link(ifindex_) ? "deleted " + ifname_ : ifname_ + " was already gone");
+      } else {
+        // An adopted device stays; only what this tunnel set goes (ABI: down).
+        set_routes(nullptr, 0);
+        Device dev = identity();
+        dev.flags = WGDEVICE_F_REPLACE_PEERS;
+        dev.has |= Device::kFlags;
+        wg_.set_device(dev, config_.message_size, "clearing peers of " + ifname_);
+        log_.info("left adopted " + ifname_ + " in place without our peers and routes");
+      }
       state_ = State::kDown;
       watcher_.reset();
       return;

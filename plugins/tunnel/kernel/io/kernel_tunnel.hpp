@@ -78,6 +78,7 @@ class KernelTunnel {
   State state_ = State::kDown;
   std::string ifname_;
   uint32_t ifindex_ = 0;
+  bool created_ = false;  // up made the link (down deletes it) or adopted it
   trellis_timer *poll_timer_ = nullptr;
   std::vector<trellis_tunnel_event> pending_;
   bool deliver_posted_ = false;
