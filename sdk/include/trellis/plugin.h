@@ -6,6 +6,7 @@
  * `trellis_plugin_entry_v1`. The host calls it once, passing its table of
  * services; the plugin returns a descriptor naming its kind, name, version and a
  * vtable for its kind. Four kinds exist: tunnel, transport, auth and storage.
+ * It is one file on purpose: a plugin author reads the whole contract here.
  *
  * Rules that hold for every declaration below:
  *   - C11, only <stdint.h> and <stddef.h>; no C++ types, no exceptions and no
