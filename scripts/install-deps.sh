@@ -14,7 +14,7 @@ BUILD_PKGS=(
   libmnl-dev
 )
 TEST_PKGS=(
-  iproute2 iputils-ping iperf3 nftables iptables conntrack procps psmisc
+  iproute2 iputils-ping iperf3 nftables iptables conntrack procps psmisc jq openssl
   wireguard-tools wireguard-go coturn postgresql sqlite3
   clang libclang-rt-14-dev binutils curl python3 python3-jsonschema python3-yaml
   g++-mingw-w64-x86-64-posix
